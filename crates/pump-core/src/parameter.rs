@@ -65,7 +65,8 @@ impl fmt::Display for Parameter {
 ///
 /// Serialises as a JSON object in output order, leaving out parameters without a value:
 /// `{"flow": 15.0, "efficiency": -1.2}`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct ParameterValues<T> {
     /// Value for flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +80,12 @@ pub struct ParameterValues<T> {
     /// Value for efficiency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<T>,
+}
+
+impl<T> Default for ParameterValues<T> {
+    fn default() -> Self {
+        ParameterValues::empty()
+    }
 }
 
 impl<T> ParameterValues<T> {

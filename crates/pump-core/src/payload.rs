@@ -174,3 +174,124 @@ pub struct AnomalyMetadata {
     /// Always `"smartcore"` for models made by this product.
     pub framework: String,
 }
+
+/// Who the anomalies are about, from `site_info` of deployment_config.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Site id.
+    pub site_id: i64,
+    /// Pump id at the central API.
+    pub pump_id: i64,
+    /// Sensor id of each parameter.
+    #[serde(default)]
+    pub sensor_ids: ParameterValues<i64>,
+}
+
+/// The model (or artifact) the anomalies come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Model name, `pump-anomaly-detector`.
+    pub name: String,
+    /// Artifact version.
+    pub version: String,
+}
+
+/// Everything an anomaly carries besides the reading itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalySource<'a> {
+    /// Site and sensors.
+    pub site: &'a SiteInfo,
+    /// Grade name.
+    pub tolerance_category: &'a str,
+    /// Baseline values.
+    pub baseline: &'a ParameterValues<f64>,
+    /// Model information.
+    pub model: &'a ModelInfo,
+}
+
+/// Formats a number the way a person writes it: `10`, `-1.2`, `0.5`.
+fn plain(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Builds the payload of one anomaly that survived debounce.
+///
+/// For a parameter key the evaluation must have a violation of that parameter; `None`
+/// otherwise (and for a prediction key without a prediction).
+pub fn build_anomaly(
+    source: &AnomalySource<'_>,
+    evaluation: &crate::evaluation::Evaluation,
+    key: AnomalyKey,
+    diagnosis: Option<&Diagnosis>,
+    prediction: Option<&crate::prediction::Prediction>,
+) -> Option<AnomalyPayload> {
+    use crate::evaluation::ThresholdType;
+    let (description, sensor_id, log_value) = match key {
+        AnomalyKey::Parameter(p) => {
+            let v = evaluation.violation(p)?;
+            let verb = match v.threshold_type {
+                ThresholdType::Max => "exceeded",
+                ThresholdType::Min => "fell to",
+            };
+            (
+                format!(
+                    "{} {verb} {:?}% (threshold: {}%)",
+                    p.label(),
+                    v.deviation,
+                    plain(v.threshold)
+                ),
+                source.site.sensor_ids.value(p),
+                evaluation.current_values.value(p),
+            )
+        }
+        AnomalyKey::Prediction => {
+            let pr = prediction?;
+            (
+                format!(
+                    "Failure predicted within {:.1} days (7-day probability {:.0}%, confidence {:.2})",
+                    pr.rul_days,
+                    pr.probability * 100.0,
+                    pr.confidence
+                ),
+                None,
+                Some(pr.rul_days),
+            )
+        }
+    };
+    Some(AnomalyPayload {
+        source_type: "log".into(),
+        description,
+        site_id: source.site.site_id,
+        pump_id: source.site.pump_id,
+        sensor_id,
+        timestamp: evaluation.timestamp,
+        log_value,
+        additional_context: AdditionalContext {
+            event_id: event_id(
+                source.site.site_id,
+                source.site.pump_id,
+                key,
+                evaluation.timestamp,
+            ),
+            parameter: key,
+            status: evaluation.status,
+            tolerance_category: source.tolerance_category.to_string(),
+            all_deviations: evaluation.deviation_percents(),
+            baseline_values: *source.baseline,
+            current_values: evaluation.current_values,
+            diagnosis: diagnosis.cloned(),
+            extra: serde_json::Map::new(),
+        },
+        metadata: Some(AnomalyMetadata {
+            model_name: source.model.name.clone(),
+            model_version: source.model.version.clone(),
+            confidence: prediction.map(|p| p.confidence),
+            prediction_rul_days: prediction.map(|p| p.rul_days),
+            framework: "smartcore".into(),
+        }),
+    })
+}
