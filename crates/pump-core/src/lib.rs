@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 pub mod baseline;
+pub mod config;
 pub mod debounce;
 pub mod diagnosis;
 pub mod evaluation;
@@ -52,6 +53,10 @@ pub mod timestamp;
 pub mod tolerance;
 
 pub use baseline::{Baseline, BaselineError, FailureEvent, read_baseline_csv, read_failure_events};
+pub use config::{
+    ApiSettings, ConfigError, DeploymentConfig, InferenceSettings, Secret, TOKEN_ENV,
+    check_base_url,
+};
 pub use debounce::{Debounce, LastReport, ReportingRules, candidate_keys};
 pub use diagnosis::{Diagnosis, FailureMode, SignalSummary, diagnose};
 pub use evaluation::{
