@@ -21,12 +21,14 @@
 
 mod artifact;
 mod builder;
+mod config;
 mod error;
 pub mod layout;
 mod manifest;
 
 pub use artifact::{Artifact, Form, ModelFiles, Summary, SummaryFile, extract};
 pub use builder::ArtifactBuilder;
+pub use config::{ConfigFileError, PumpConfig};
 pub use error::{ArtifactError, EntryName, Problem};
 pub use manifest::{FORMAT_VERSION, FileEntry, Manifest, check_version, sha256_hex};
 

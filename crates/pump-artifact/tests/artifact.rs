@@ -458,6 +458,17 @@ fn the_original_systems_config_files_pack_and_reopen() {
         serde_json::from_slice(artifact.file("config/baseline.json").unwrap()).unwrap();
     assert_eq!(baseline["well_id"], "Well 1");
     assert_eq!(baseline["tolerance_category"], "1U");
+    // And they parse, typed, through pump-core, as they are.
+    let typed = pump_artifact::PumpConfig::from_artifact(&artifact, &|_| None).unwrap();
+    assert_eq!(typed.baseline.pump_id, "Well 1");
+    assert_eq!(typed.baseline.values.flow, Some(252.33));
+    assert_eq!(typed.grade.name, "1U");
+    assert_eq!(typed.deployment.site.site_id, 35482);
+    assert!(
+        !typed.deployment.api.bearer_token.is_configured(),
+        "the original's placeholder token is not a token"
+    );
+    assert!(typed.warnings.is_empty(), "{:?}", typed.warnings);
 
     // With a model: the original metadata beside a detector and a scaler.
     let mut with_model = b.clone();
@@ -481,4 +492,36 @@ fn the_original_systems_config_files_pack_and_reopen() {
     let reopened = Artifact::open(&target).unwrap();
     let manifest: &Manifest = reopened.manifest();
     assert_eq!(manifest, artifact.manifest());
+}
+
+/// A config file that pump-core refuses is named in the error.
+#[test]
+fn a_malformed_config_file_is_named() {
+    let mut b = ArtifactBuilder::new("Well 1", "1.0.0", "packager 0.1.0").unwrap();
+    b.add_file(
+        "config/baseline.json",
+        br#"{"well_id": "Well 1", "application": "Fountains", "baseline_flow": 1}"#.to_vec(),
+    )
+    .unwrap()
+    .add_file("config/tolerances.json", TOLERANCES)
+    .unwrap()
+    .add_file("config/column_mapping.json", COLUMN_MAPPING)
+    .unwrap()
+    .add_file(
+        "config/deployment_config.json",
+        br#"{"api": {"base_url": "http://example.com/api/v1", "bearer_token": "t"},
+             "site_info": {"site_id": 1, "pump_id": 1}}"#
+            .to_vec(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("a.zip");
+    b.write_zip(&zip).unwrap();
+    let artifact = Artifact::open(&zip).unwrap();
+    let err = pump_artifact::PumpConfig::from_artifact(&artifact, &|_| None).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("config/baseline.json: unknown application \"Fountains\""),
+        "{err}"
+    );
 }
