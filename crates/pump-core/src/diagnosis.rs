@@ -126,13 +126,17 @@ pub struct SignalSummary {
     /// Median suction pressure change, percent of the baseline suction (or of the first day
     /// of history when the baseline has none).
     pub suction: Option<f64>,
-    /// Median speed change, percent of the baseline speed (or of the first day).
+    /// Median speed change, percent of the first day of history (or, for short histories,
+    /// of the baseline speed).
     pub speed: Option<f64>,
     /// Hour-to-hour noise of flow and head in the last day relative to the first day
     /// (or, for short histories, relative to 1 % noise).
     pub hydraulic_noise_ratio: Option<f64>,
     /// The same for speed.
     pub speed_noise_ratio: Option<f64>,
+    /// The speed itself moves with demand (a variable-speed drive): over the first day it
+    /// spans more than 4 % of its median, so a lower speed says nothing about the motor.
+    pub variable_speed: bool,
     /// A parameter whose value has not changed at all over the last day while the pump ran.
     pub frozen: Option<Parameter>,
     /// Days between the first and the last day of history (0 for short histories).
@@ -218,10 +222,21 @@ impl SignalSummary {
             .or_else(|| early.and_then(|e| median(e.iter().filter_map(|r| r.suction).collect())));
         s.suction = relative(suction_now, suction_ref);
         let speed_now = median(recent.iter().filter_map(|r| r.speed).collect());
-        let speed_ref = baseline
-            .speed_rpm
-            .or_else(|| early.and_then(|e| median(e.iter().filter_map(|r| r.speed).collect())));
+        // The first day is the better reference: a VFD's daily speed pattern repeats, so a
+        // sag shows against the pump's own past even when demand keeps it off its baseline.
+        let speed_ref = early
+            .and_then(|e| median(e.iter().filter_map(|r| r.speed).collect()))
+            .or(baseline.speed_rpm);
         s.speed = relative(speed_now, speed_ref);
+        let reference_day = early.unwrap_or(recent);
+        let speeds: Vec<f64> = reference_day.iter().filter_map(|r| r.speed).collect();
+        if let (Some(mid), Some(lo), Some(hi)) = (
+            median(speeds.clone()),
+            speeds.iter().copied().reduce(f64::min),
+            speeds.iter().copied().reduce(f64::max),
+        ) {
+            s.variable_speed = mid > 0.0 && (hi - lo) / mid > 0.04;
+        }
 
         let hydraulic_noise = |rs: &[Reading]| -> Option<f64> {
             let f = step_noise(&devs(rs, 0));
@@ -281,7 +296,7 @@ impl SignalSummary {
 /// | cavitation | flow/head noise at least doubled and flow down, with suction down 10 % or more (or unknown) |
 /// | suction_blockage | suction down 20 % or more and flow down 4 % or more |
 /// | discharge_blockage | head up 3 % or more while flow is down 5 % or more |
-/// | motor_fault | power up 4 % or more with the speed sagging 2.5 % or more, or speed noise at least doubled |
+/// | motor_fault | power up 4 % or more with the speed sagging 1.5 % or more (fixed-speed pumps), or speed noise at least doubled |
 /// | bearing_wear | power up 5 % or more while flow and head stay within 5 % |
 /// | seal_leak | flow down 5 % or more, head down less than a third as much, power not down |
 /// | impeller_wear | flow down 4 % or more and head down 3 % or more |
@@ -342,7 +357,7 @@ pub fn classify_signals(s: &SignalSummary) -> (FailureMode, String) {
             "head up while flow is down: restriction downstream".into(),
         );
     }
-    let speed_sag = s.speed.is_some_and(|x| x <= -2.5);
+    let speed_sag = !s.variable_speed && s.speed.is_some_and(|x| x <= -1.5);
     let speed_erratic = s.speed_noise_ratio.is_some_and(|r| r >= 2.0);
     if p >= 4.0 && (speed_sag || speed_erratic) {
         return (

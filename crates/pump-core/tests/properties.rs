@@ -58,26 +58,26 @@ proptest! {
         let window = Duration::minutes(60);
         let mut d = Debounce::default();
         let mut t = Timestamp::from_unix_seconds(1_700_000_000);
-        // (key, at, status) of every report, and the last Normal reading.
-        let mut reports: Vec<(AnomalyKey, Timestamp, Status)> = Vec::new();
-        let mut last_normal: Option<Timestamp> = None;
-        for (gap, s, keys) in steps {
+        // (key, at, status, step) of every report, and the step of the last Normal reading.
+        let mut reports: Vec<(AnomalyKey, Timestamp, Status, usize)> = Vec::new();
+        let mut last_normal: Option<usize> = None;
+        for (step, (gap, s, keys)) in steps.into_iter().enumerate() {
             t = t.plus(Duration::minutes(gap));
             let status = Status::ALL[s];
             let keys: Vec<AnomalyKey> = keys.into_iter().map(|k| AnomalyKey::ALL[k]).collect();
             if status == Status::Normal {
-                last_normal = Some(t);
+                last_normal = Some(step);
             }
             for key in d.decide(t, status, &keys, window) {
                 prop_assert!(keys.contains(&key));
-                if let Some(&(_, at, prev)) = reports.iter().rev().find(|(k, _, _)| *k == key) {
-                    let reset = last_normal.is_some_and(|n| n > at || (n == t && status == Status::Normal));
+                if let Some(&(_, at, prev, when)) = reports.iter().rev().find(|r| r.0 == key) {
+                    let reset = last_normal.is_some_and(|n| n > when);
                     prop_assert!(
                         t.since(at) >= window || status > prev || reset,
                         "{} reported at {} and again at {} with {:?} after {:?}", key, at, t, status, prev
                     );
                 }
-                reports.push((key, t, status));
+                reports.push((key, t, status, step));
             }
         }
     }

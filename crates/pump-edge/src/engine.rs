@@ -11,9 +11,6 @@ use pump_core::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Evaluated readings the diagnosis looks back over (a week of hourly data).
-pub const DIAGNOSIS_LOOKBACK: usize = 168;
-
 /// Probability of failure within 7 days above which a Normal reading is still diagnosed.
 pub const DIAGNOSE_ABOVE_PROBABILITY: f64 = 0.5;
 
@@ -156,10 +153,10 @@ impl EdgeEngine<'_> {
         let failure_near = prediction
             .as_ref()
             .is_some_and(|p| p.is_imminent() || p.probability > DIAGNOSE_ABOVE_PROBABILITY);
-        let diagnosis = (evaluation.status != Status::Normal || failure_near).then(|| {
-            let from = history.len().saturating_sub(DIAGNOSIS_LOOKBACK);
-            diagnose(&history[from..], &self.evaluator.baseline)
-        });
+        // Diagnosis compares the last day with the first day of the kept history (up to
+        // results_retention_days back): the longer the reference, the clearer the change.
+        let diagnosis = (evaluation.status != Status::Normal || failure_near)
+            .then(|| diagnose(history, &self.evaluator.baseline));
 
         let anomalies = if self.reporting_enabled {
             self.anomalies(state, &evaluation, diagnosis.as_ref(), prediction.as_ref())

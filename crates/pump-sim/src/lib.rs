@@ -30,6 +30,7 @@
 pub mod config;
 pub mod output;
 pub mod physics;
+pub mod scoring;
 pub mod series;
 pub mod spec;
 
@@ -39,6 +40,7 @@ pub use output::{
     sensor_timestamp,
 };
 pub use physics::{SIGNATURE_MODES, Signature};
+pub use scoring::{DiagnosisReport, ModeScore, score_diagnosis};
 pub use series::{BadToken, Cell, OperationalRow, SimulatedPump, simulate_pump};
 pub use spec::{
     Application, Baseline, Degradation, Drive, Fate, OffSchedule, PumpSpec, pump_series_seed,
