@@ -14,9 +14,10 @@ use std::sync::Mutex;
 /// Exit codes: 0 done, 2 usage, 3 input data error (unreadable or malformed file),
 /// 4 artifact or configuration error (unknown pump or application, bad artifact), 1 other.
 #[derive(Parser, Debug)]
+// `--version` is the artifact's version (SPEC §6), so clap's own version flag is off.
 #[command(
-    version,
     about,
+    disable_version_flag = true,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -383,4 +384,13 @@ fn inspect(path: &Path, format: Format) -> Result<(), PackError> {
 
 fn fmt_opt(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
