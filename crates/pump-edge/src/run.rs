@@ -98,9 +98,9 @@ pub struct RunResults {
 /// A run could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The state directory could not be locked.
-    #[error("cannot lock state directory {dir}: {source}")]
-    Lock {
+    /// The state directory could not be created, cleaned or locked.
+    #[error("state directory {dir}: {source}")]
+    StateDir {
         /// Directory.
         dir: String,
         /// Cause.
@@ -150,13 +150,20 @@ pub fn run_hourly(
     data: &SensorData,
     options: &RunOptions<'_>,
 ) -> Result<RunResults, RunError> {
-    std::fs::create_dir_all(options.state_dir).map_err(|source| RunError::Lock {
+    std::fs::create_dir_all(options.state_dir).map_err(|source| RunError::StateDir {
         dir: options.state_dir.display().to_string(),
         source,
     })?;
-    let _lock = StateLock::acquire(options.state_dir).map_err(|source| RunError::Lock {
+    let _lock = StateLock::acquire(options.state_dir).map_err(|source| RunError::StateDir {
         dir: options.state_dir.display().to_string(),
         source,
+    })?;
+    // A run killed while writing left its temporary file; the lock says no writer is live.
+    crate::fsutil::remove_stale_temp_files(options.state_dir).map_err(|source| {
+        RunError::StateDir {
+            dir: options.state_dir.display().to_string(),
+            source,
+        }
     })?;
     let store = StateStore::new(options.state_dir);
     let pump_id = engine.evaluator.baseline.pump_id.clone();
