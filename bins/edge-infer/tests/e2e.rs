@@ -289,3 +289,23 @@ fn two_concurrent_runs_on_one_state_both_finish_correctly() {
     // 48 hourly Warnings with a 60-minute window: flow and efficiency every hour.
     assert_eq!(site.at_sink().len(), 96);
 }
+
+#[test]
+fn a_run_that_sends_nothing_needs_no_token() {
+    let site = Site::new();
+    site.write_csv(&[worked_example(T0)]);
+    for flag in ["--backtest", "--no-report"] {
+        let out = site
+            .command()
+            .env_remove("ANOMALY_API_TOKEN")
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}: {}", text(&out.stderr));
+    }
+    assert_eq!(
+        site.spool_files().len(),
+        2,
+        "--no-report keeps the anomalies for later"
+    );
+}
