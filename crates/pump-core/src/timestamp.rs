@@ -70,29 +70,30 @@ impl Timestamp {
         };
         let offset = offset.unwrap_or(default_offset);
         let local = PrimitiveDateTime::new(date, time);
-        Ok(Timestamp(
-            local.assume_offset(offset).to_offset(UtcOffset::UTC),
-        ))
+        utc_in_range(local.assume_offset(offset))
+            .ok_or_else(|| err("outside the years 0000 to 9999 in UTC"))
     }
 
     /// Parses an RFC 3339 timestamp (with `Z` or an offset); the form this product writes.
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimestampError> {
-        OffsetDateTime::parse(text.trim(), &Rfc3339)
-            .map(Timestamp::from)
-            .map_err(|_| TimestampError {
-                text: text.to_string(),
-                reason: "expected RFC 3339, e.g. 2024-11-18T14:30:00Z",
-            })
+        let err = |reason| TimestampError {
+            text: text.to_string(),
+            reason,
+        };
+        let parsed = OffsetDateTime::parse(text.trim(), &Rfc3339)
+            .map_err(|_| err("expected RFC 3339, e.g. 2024-11-18T14:30:00Z"))?;
+        utc_in_range(parsed).ok_or_else(|| err("outside the years 0000 to 9999 in UTC"))
     }
 
     /// The instant `seconds` after the Unix epoch.
     ///
     /// # Panics
-    /// When the result is outside the years −9999 to 9999.
+    /// When the result is outside the years 0000 to 9999.
     pub fn from_unix_seconds(seconds: i64) -> Timestamp {
-        Timestamp(
-            OffsetDateTime::from_unix_timestamp(seconds).expect("timestamp within years ±9999"),
-        )
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .and_then(utc_in_range)
+            .expect("timestamp within the years 0000 to 9999")
     }
 
     /// Seconds since the Unix epoch (fractions dropped).
@@ -120,15 +121,46 @@ impl Timestamp {
         self.since(earlier).as_seconds_f64() / 86_400.0
     }
 
-    /// This instant moved by `duration` (which may be negative).
+    /// This instant moved by `duration` (which may be negative), saturating at the ends of
+    /// the years 0000–9999, so that arithmetic on any readable timestamp cannot panic.
     pub fn plus(self, duration: Duration) -> Timestamp {
-        Timestamp(self.0 + duration)
+        match self.0.checked_add(duration) {
+            Some(t) => clamp_to_range(t),
+            None if duration.is_negative() => {
+                clamp_to_range(OffsetDateTime::new_utc(Date::MIN, Time::MIDNIGHT))
+            }
+            None => clamp_to_range(OffsetDateTime::new_utc(Date::MAX, Time::MIDNIGHT)),
+        }
     }
 }
 
+/// The instant in UTC, when it lies in the years 0000–9999 there: the range RFC 3339 can
+/// write, so that every timestamp this product writes reads back.
+fn utc_in_range(t: OffsetDateTime) -> Option<Timestamp> {
+    t.checked_to_offset(UtcOffset::UTC)
+        .filter(|u| (0..=9999).contains(&u.year()))
+        .map(Timestamp)
+}
+
+/// The instant in UTC, moved to the nearest end of the years 0000–9999 when outside them.
+fn clamp_to_range(t: OffsetDateTime) -> Timestamp {
+    let first = OffsetDateTime::new_utc(
+        Date::from_calendar_date(0, Month::January, 1).unwrap_or(Date::MIN),
+        Time::MIDNIGHT,
+    );
+    let last = OffsetDateTime::new_utc(
+        Date::from_calendar_date(9999, Month::December, 31).unwrap_or(Date::MAX),
+        Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT),
+    );
+    Timestamp(t.clamp(first, last).to_offset(UtcOffset::UTC))
+}
+
 impl From<OffsetDateTime> for Timestamp {
+    /// The same instant in UTC (for clock readings); an instant outside the years 0000–9999
+    /// is moved to the nearest end of that range. Parse text with [`Timestamp::parse`], which
+    /// refuses such instants instead.
     fn from(t: OffsetDateTime) -> Self {
-        Timestamp(t.to_offset(UtcOffset::UTC))
+        clamp_to_range(t)
     }
 }
 
