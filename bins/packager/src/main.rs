@@ -187,22 +187,22 @@ fn print_metrics(model: &pump_model::Model, format: Format) {
         return;
     }
     println!(
-        "model: {} features, RUL cap {} days, trained on {} pumps ({} held out)",
+        "model: {} features, RUL cap {} days, trained on {} pumps in {} cross-validation folds",
         meta.feature_names.len(),
         meta.rul_cap_days,
-        meta.training_pumps.len(),
-        meta.held_out_pumps.len()
+        meta.folds.iter().map(Vec::len).sum::<usize>(),
+        meta.folds.len()
     );
     if let Some(h) = &meta.held_out {
         if let Some(e) = &h.rul_capped {
             println!(
-                "  held-out RUL (capped): MAE {:.2} d, RMSE {:.2} d",
+                "  cross-fitted RUL (capped): MAE {:.2} d, RMSE {:.2} d",
                 e.mae, e.rmse
             );
         }
         if let Some(p) = &h.probability {
             println!(
-                "  held-out 7-day probability: Brier {:.3}, ROC AUC {}",
+                "  cross-fitted 7-day probability: Brier {:.3}, ROC AUC {}",
                 p.brier,
                 p.roc_auc.map_or("n/a".into(), |a| format!("{a:.3}"))
             );

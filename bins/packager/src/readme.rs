@@ -78,12 +78,12 @@ pub fn deployment_readme(
             if let Some(e) = &h.rul_capped {
                 let _ = writeln!(
                     s,
-                    "Held-out RUL error: MAE {:.1} days, RMSE {:.1} days.",
+                    "Cross-fitted RUL error (pumps predicted by trees that never saw them): MAE {:.1} days, RMSE {:.1} days.",
                     e.mae, e.rmse
                 );
             }
             if let Some(p) = &h.probability {
-                let _ = writeln!(s, "Held-out 7-day probability: Brier {:.3}.", p.brier);
+                let _ = writeln!(s, "Cross-fitted 7-day failure probability: Brier {:.3}.", p.brier);
             }
         }
     }

@@ -109,7 +109,7 @@ fn train_package_verify_inspect_end_to_end_and_byte_identical() {
     let inspect = packager(&["inspect", &zip]);
     let i = text(&inspect.stdout);
     assert!(i.contains("model: 70 features, RUL cap 30 days"), "{i}");
-    assert!(i.contains("held-out RUL (capped): MAE"), "{i}");
+    assert!(i.contains("cross-fitted RUL (capped): MAE"), "{i}");
 
     // The same model trained separately and packaged with --model gives the same artifact.
     let model_dir = dir.path().join("model").display().to_string();
