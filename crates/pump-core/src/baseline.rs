@@ -169,18 +169,14 @@ const BASELINE_COLUMNS: [(Parameter, &str); 4] = [
     (Parameter::Efficiency, "baseline_efficiency_percent"),
 ];
 
-/// Reads a baseline CSV (SPEC §2.2): one row per pump, the original system's columns, plus
-/// the optional `baseline_speed_rpm`, `baseline_suction_pressure_psi`, `tolerance_category`
-/// and `speed_correction` (`true`/`false`).
-///
-/// Baselines are configuration, so a malformed number is an error naming line and column
-/// (an empty cell is allowed and leaves that parameter unevaluated).
-pub fn read_baseline_csv<R: Read>(input: R) -> Result<Vec<Baseline>, BaselineError> {
+/// A configuration CSV (baseline, failure events) and its header, names trimmed of spaces
+/// and a UTF-8 BOM.
+fn open_table<R: Read>(input: R) -> Result<(csv::Reader<R>, Vec<String>), BaselineError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(input);
-    let header: Vec<String> = reader
+    let header = reader
         .headers()
         .map_err(|e| BaselineError::Csv {
             line: 1,
@@ -189,6 +185,17 @@ pub fn read_baseline_csv<R: Read>(input: R) -> Result<Vec<Baseline>, BaselineErr
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
+    Ok((reader, header))
+}
+
+/// Reads a baseline CSV (SPEC §2.2): one row per pump, the original system's columns, plus
+/// the optional `baseline_speed_rpm`, `baseline_suction_pressure_psi`, `tolerance_category`
+/// and `speed_correction` (`true`/`false`).
+///
+/// Baselines are configuration, so a malformed number is an error naming line and column
+/// (an empty cell is allowed and leaves that parameter unevaluated).
+pub fn read_baseline_csv<R: Read>(input: R) -> Result<Vec<Baseline>, BaselineError> {
+    let (mut reader, header) = open_table(input)?;
     let index: HashMap<&str, usize> = header
         .iter()
         .enumerate()
@@ -284,19 +291,7 @@ pub fn read_failure_events<R: Read>(
     input: R,
     default_offset: UtcOffset,
 ) -> Result<Vec<FailureEvent>, BaselineError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| BaselineError::Csv {
-            line: 1,
-            reason: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let (mut reader, header) = open_table(input)?;
     let find = |name: &str| header.iter().position(|h| h == name);
     let pump_col = find("Well ID").ok_or_else(|| BaselineError::MissingColumn {
         column: "Well ID".into(),
