@@ -12,19 +12,22 @@ command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -
 
 say() { echo "bench: $*" >&2; }
 say "building release binaries…"
-cargo build --release --locked -q -p edge-infer -p packager -p query -p anomaly-sink -p pump-sim-cli \
-  --example sink_load --example seed_sink 2>&1 >&2 | grep -v '^$' >&2 || true
+cargo build --release --locked -q -p edge-infer -p packager -p query -p anomaly-sink -p pump-sim-cli >&2
 cargo build --release --locked -q -p anomaly-client --example sink_load >&2
 cargo build --release --locked -q -p query --example seed_sink >&2
 bin=target/release
 work="$(mktemp -d "${TMPDIR:-/tmp}/pump-bench.XXXXXX")"
 trap 'kill "${sink_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# time_cmd OUT_PREFIX CMD…: runs once, prints "seconds kilobytes".
+# time_cmd CMD…: runs once, prints "seconds kilobytes": wall time to the microsecond (GNU
+# time's own %e has only 10 ms resolution), peak resident memory from GNU time.
 time_cmd() {
-  /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
     cat "$work/stderr.txt" >&2; return 1; }
-  cat "$work/time.txt"
+  end=$(date +%s%N)
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.6f", (b-a)/1e9}') $(tail -1 "$work/time.txt")"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 max() { sort -n | tail -1; }
@@ -98,7 +101,7 @@ read -r q_s q_kb < <(ANOMALY_API_URL="http://127.0.0.1:$port/api/v1" ANOMALY_API
 kill $sink_pid; wait $sink_pid 2>/dev/null || true
 
 size() { stat -c %s "$1" | awk '{printf "%.1f MB", $1/1048576}'; }
-ms() { awk -v s="$1" 'BEGIN {printf "%.0f ms", s*1000}'; }
+ms() { awk -v s="$1" 'BEGIN {printf "%.1f ms", s*1000}'; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f MB", k/1024}'; }
 
 cat <<TABLE
@@ -110,14 +113,14 @@ cat <<TABLE
 | hourly run, tolerance-only: peak memory | $(mb "$run_tol_kb") | < 15 MB |
 | backtest of a year ($bt_lines evaluated readings), model: median of 3 | $(ms "$bt_s") | < 1 s |
 | backtest of a year: peak memory | $(mb "$bt_kb") | — |
-| training, 40 pumps x 90 days | ${train_s} s, $(mb "$train_kb") | < 60 s |
+| training, 40 pumps x 90 days | $(awk -v s="$train_s" 'BEGIN {printf "%.1f", s}') s, $(mb "$train_kb") | < 60 s |
 | model file (anomaly_detector.bin) | ${model_kb} KB | < 2 MB |
 | packaging with a trained model | $(ms "$pack_s") | — |
 | artifact, tolerance-only | $size_tol bytes | — |
 | artifact, with model | $size_model bytes | — |
 | edge-infer binary (stripped) | $(size $bin/edge-infer) | — |
 | packager / query / anomaly-sink binaries | $(size $bin/packager) / $(size $bin/query) / $(size $bin/anomaly-sink) | — |
-| query of 10,000 anomalies + CSV export + timeline and comparison PNGs | ${q_s} s, $(mb "$q_kb") | — |
+| query of 10,000 anomalies + CSV export + timeline and comparison PNGs | $(awk -v s="$q_s" 'BEGIN {printf "%.2f", s}') s, $(mb "$q_kb") | — |
 
 Sink, 8 concurrent clients on loopback (release, fresh database):
 
