@@ -83,7 +83,11 @@ pub fn deployment_readme(
                 );
             }
             if let Some(p) = &h.probability {
-                let _ = writeln!(s, "Cross-fitted 7-day failure probability: Brier {:.3}.", p.brier);
+                let _ = writeln!(
+                    s,
+                    "Cross-fitted 7-day failure probability: Brier {:.3}.",
+                    p.brier
+                );
             }
         }
     }

@@ -92,5 +92,9 @@ fn quarantined_file_is_kept_for_the_operator() {
     let spool = Spool::open(state.path(), 10).unwrap();
     let report = spool.deliver(&AcceptAll).unwrap();
     assert_eq!(report.quarantined, vec!["20240101T000000Z_evt-x.json"]);
-    assert!(dir.join(QUARANTINE_DIR).join("20240101T000000Z_evt-x.json").is_file());
+    assert!(
+        dir.join(QUARANTINE_DIR)
+            .join("20240101T000000Z_evt-x.json")
+            .is_file()
+    );
 }
