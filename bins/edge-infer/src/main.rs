@@ -209,23 +209,28 @@ fn run(args: &Args) -> Result<(), Failure> {
         .state_dir
         .clone()
         .unwrap_or_else(|| default_state_dir(&args.artifact));
-    let client = if args.no_report || !deployment.reporting_enabled {
-        None
+    let (client, not_sending_because) = if args.no_report {
+        (None, "--no-report: nothing sent".to_string())
+    } else if !deployment.reporting_enabled {
+        (
+            None,
+            "anomaly_reporting.enabled is false: nothing sent".to_string(),
+        )
     } else if !deployment.api.bearer_token.is_configured() {
-        tracing::warn!(
+        let why = format!(
             "API client not configured: set ANOMALY_API_TOKEN (or api.bearer_token); anomalies are kept in {}",
             state_dir.join(pump_edge::spool::SPOOL_DIR).display()
         );
-        None
+        tracing::warn!("{why}");
+        (None, why)
     } else {
         let api = &deployment.api;
         let mut cc = ClientConfig::new(api.base_url.clone(), api.bearer_token.expose());
         cc.retry_attempts = api.retry_attempts;
         cc.retry_delay = Duration::from_secs_f64(api.retry_delay_seconds);
         cc.timeout = Duration::from_secs_f64(api.timeout_seconds);
-        Some(wiring::ApiSubmitter(
-            Client::new(cc).map_err(|e| fail(EXIT_ARTIFACT, format!("api: {e}")))?,
-        ))
+        let client = Client::new(cc).map_err(|e| fail(EXIT_ARTIFACT, format!("api: {e}")))?;
+        (Some(wiring::ApiSubmitter(client)), String::new())
     };
     let results = run_hourly(
         &engine,
@@ -234,6 +239,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             state_dir: &state_dir,
             spool_max_files: deployment.spool_max_files,
             submitter: client.as_ref().map(|c| c as &dyn Submitter),
+            not_sending_because: &not_sending_because,
         },
     )
     .map_err(|e| fail(EXIT_OTHER, e.to_string()))?;

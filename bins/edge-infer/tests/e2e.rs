@@ -309,3 +309,27 @@ fn a_run_that_sends_nothing_needs_no_token() {
         "--no-report keeps the anomalies for later"
     );
 }
+
+#[test]
+fn without_a_configured_token_the_run_evaluates_and_keeps_anomalies() {
+    // The original system's template token, and no ANOMALY_API_TOKEN in the environment.
+    let site = Site::with_token_field("YOUR_EDGE_AI_API_TOKEN_HERE");
+    site.write_csv(&[worked_example(T0)]);
+    let out = site
+        .command()
+        .env_remove("ANOMALY_API_TOKEN")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("API client not configured"));
+    let r = site.results();
+    assert_eq!(r["status"], "Warning");
+    assert_eq!(r["reported_to_api"], false);
+    assert!(
+        r["anomalies"]["delivery_stopped"]
+            .as_str()
+            .unwrap()
+            .starts_with("API client not configured")
+    );
+    assert_eq!(site.spool_files().len(), 2);
+}

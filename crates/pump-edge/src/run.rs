@@ -120,8 +120,11 @@ pub struct RunOptions<'a> {
     pub state_dir: &'a Path,
     /// Most anomalies in the spool.
     pub spool_max_files: usize,
-    /// Who delivers; `None` with `--no-report` (anomalies stay in the spool).
+    /// Who delivers; `None` when nothing is sent (anomalies stay in the spool).
     pub submitter: Option<&'a dyn Submitter>,
+    /// Why nothing is sent when `submitter` is `None`, for the results (e.g. `--no-report`,
+    /// or no API token configured).
+    pub not_sending_because: &'a str,
 }
 
 fn pump_readings<'a>(
@@ -226,7 +229,7 @@ pub fn run_hourly(
         Some(submitter) => spool.deliver(submitter)?,
         None => DeliveryReport {
             still_spooled: spool.pending()?.iter().map(|e| e.name()).collect(),
-            stopped_because: Some("--no-report: nothing sent".into()),
+            stopped_because: Some(options.not_sending_because.to_string()),
             ..DeliveryReport::default()
         },
     };

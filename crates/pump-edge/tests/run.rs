@@ -91,6 +91,7 @@ fn run(dir: &Path, data: &SensorData, submitter: Option<&dyn Submitter>) -> RunR
             state_dir: dir,
             spool_max_files: 100,
             submitter,
+            not_sending_because: "no submitter in this test",
         },
     )
     .unwrap()
@@ -276,6 +277,7 @@ fn the_spool_cap_drops_the_oldest_and_says_so() {
             state_dir: dir.path(),
             spool_max_files: 3,
             submitter: None,
+            not_sending_because: "no submitter in this test",
         },
     )
     .unwrap();
@@ -346,6 +348,7 @@ fn a_state_of_another_pump_is_refused() {
             state_dir: dir.path(),
             spool_max_files: 10,
             submitter: None,
+            not_sending_because: "no submitter in this test",
         },
     )
     .unwrap_err();

@@ -35,6 +35,11 @@ pub fn free_addr() -> SocketAddr {
 impl Site {
     /// An artifact for "Well 1" whose API is a sink on a free loopback port (not started).
     pub fn new() -> Site {
+        Site::with_token_field("${ANOMALY_API_TOKEN}")
+    }
+
+    /// The same, with this `api.bearer_token` in the deployment config.
+    pub fn with_token_field(token_field: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let sink_addr = free_addr();
         let baseline = dir.path().join("baseline.csv");
@@ -43,7 +48,7 @@ impl Site {
         std::fs::write(
             &deployment,
             format!(
-                r#"{{"api": {{"base_url": "http://{sink_addr}/api/v1", "bearer_token": "${{ANOMALY_API_TOKEN}}",
+                r#"{{"api": {{"base_url": "http://{sink_addr}/api/v1", "bearer_token": "{token_field}",
                          "retry_attempts": 2, "retry_delay_seconds": 0.05, "timeout_seconds": 5}},
                    "site_info": {{"site_id": 35482, "pump_id": 1,
                                  "sensor_ids": {{"flow": 101, "head": 102, "power": 103, "efficiency": 104}}}},
